@@ -1,0 +1,67 @@
+// SQL shared by the PostgreSQL and PGlite stores, so the embedded adapter cannot drift from the real one.
+import type { PriceQuery } from '../ports.js';
+import { formatTimeUs, type Tick } from '../tick.js';
+
+export const PRICE_COLUMNS = 'timestamp, stock_name, exchange_name, price, volume';
+
+/** One statement for a whole batch: five arrays, one row per index. */
+export const INSERT_UNNEST = `INSERT INTO stock_prices (${PRICE_COLUMNS})
+  SELECT * FROM unnest($1::timestamptz[], $2::text[], $3::text[], $4::numeric[], $5::bigint[])`;
+
+export function unnestParams(ticks: readonly Tick[]): [string[], string[], string[], string[], (number | null)[]] {
+  const ts: string[] = [], sym: string[] = [], ex: string[] = [], price: string[] = [], vol: (number | null)[] = [];
+  for (const t of ticks) {
+    ts.push(formatTimeUs(t.timeUs));
+    sym.push(t.symbol);
+    ex.push(t.exchange);
+    price.push(t.price);
+    vol.push(t.volume ?? null);
+  }
+  return [ts, sym, ex, price, vol];
+}
+
+export const COPY_IN = `COPY stock_prices (${PRICE_COLUMNS}) FROM STDIN`;
+
+/** COPY text format; symbols, exchanges and prices are validated, so nothing needs escaping. */
+export function copyLines(ticks: readonly Tick[]): string {
+  let out = '';
+  for (const t of ticks) {
+    out += `${formatTimeUs(t.timeUs)}\t${t.symbol}\t${t.exchange}\t${t.price}\t${t.volume ?? '\\N'}\n`;
+  }
+  return out;
+}
+
+const TIME_TEXT = `to_char(timestamp AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`;
+const RANGE = `stock_name = $1 AND timestamp >= $2::timestamptz AND timestamp <= $3::timestamptz`;
+
+/** Open bounds become ±infinity so the index range scan is always usable. */
+export function rangeParams(q: PriceQuery): [string, string, string] {
+  return [
+    q.symbol,
+    q.fromUs === undefined ? '-infinity' : formatTimeUs(q.fromUs),
+    q.toUs === undefined ? 'infinity' : formatTimeUs(q.toUs),
+  ];
+}
+
+export const SELECT_PRICES = `SELECT ${TIME_TEXT} AS timestamp, price::text AS price
+  FROM stock_prices WHERE ${RANGE} ORDER BY timestamp LIMIT $4`;
+
+/** Keyset page for stores without server-side cursors: resumes at a time, skipping rows already sent at it. */
+export const SELECT_PRICES_PAGE = `SELECT ${TIME_TEXT} AS timestamp, price::text AS price
+  FROM stock_prices WHERE ${RANGE} ORDER BY timestamp LIMIT $4 OFFSET $5`;
+
+export const SELECT_AVERAGE = `SELECT avg(price)::text AS average, count(*)::int AS count FROM stock_prices WHERE ${RANGE}`;
+
+/** Distinct symbols by skipping through the (stock_name, timestamp) index instead of scanning every row. */
+export const SELECT_SYMBOLS = `WITH RECURSIVE s AS (
+    (SELECT stock_name FROM stock_prices ORDER BY stock_name LIMIT 1)
+    UNION ALL
+    SELECT (SELECT p.stock_name FROM stock_prices p WHERE p.stock_name > s.stock_name ORDER BY p.stock_name LIMIT 1)
+    FROM s WHERE s.stock_name IS NOT NULL
+  )
+  SELECT s.stock_name AS symbol,
+    (SELECT p.exchange_name FROM stock_prices p WHERE p.stock_name = s.stock_name ORDER BY p.timestamp DESC LIMIT 1) AS exchange
+  FROM s WHERE s.stock_name IS NOT NULL ORDER BY 1`;
+
+/** Serialises concurrent migrators (subscriber and API starting together). */
+export const MIGRATION_LOCK = 'SELECT pg_advisory_xact_lock(7150245)';
