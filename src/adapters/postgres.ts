@@ -22,8 +22,6 @@ export function createPostgresStore(url: string, opts: PostgresStoreOptions = {}
     connect_timeout: 5,
     idle_timeout: 60,
     onnotice: () => {},
-    // Times and prices are rendered as text in SQL; no type parsing needed on the hot paths.
-    fetch_types: false,
   });
   const cursorRows = opts.cursorRows ?? 2000;
 

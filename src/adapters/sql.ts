@@ -4,9 +4,12 @@ import { formatTimeUs, type Tick } from '../tick.js';
 
 export const PRICE_COLUMNS = 'timestamp, stock_name, exchange_name, price, volume';
 
-/** One statement for a whole batch: five arrays, one row per index. */
+/**
+ * One statement for a whole batch: five arrays, one row per index. Times and prices travel as text and are
+ * cast by PostgreSQL: a client-side timestamptz serializer would go through Date and lose the microseconds.
+ */
 export const INSERT_UNNEST = `INSERT INTO stock_prices (${PRICE_COLUMNS})
-  SELECT * FROM unnest($1::timestamptz[], $2::text[], $3::text[], $4::numeric[], $5::bigint[])`;
+  SELECT * FROM unnest($1::text[]::timestamptz[], $2::text[], $3::text[], $4::text[]::numeric[], $5::bigint[])`;
 
 export function unnestParams(ticks: readonly Tick[]): [string[], string[], string[], string[], (number | null)[]] {
   const ts: string[] = [], sym: string[] = [], ex: string[] = [], price: string[] = [], vol: (number | null)[] = [];
@@ -32,7 +35,8 @@ export function copyLines(ticks: readonly Tick[]): string {
 }
 
 const TIME_TEXT = `to_char(timestamp AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`;
-const RANGE = `stock_name = $1 AND timestamp >= $2::timestamptz AND timestamp <= $3::timestamptz`;
+/** Bounds are bound as text (microseconds, ±infinity) and cast by the server, never by a client serializer. */
+const RANGE = `stock_name = $1 AND timestamp >= $2::text::timestamptz AND timestamp <= $3::text::timestamptz`;
 
 /** Open bounds become ±infinity so the index range scan is always usable. */
 export function rangeParams(q: PriceQuery): [string, string, string] {
@@ -46,9 +50,13 @@ export function rangeParams(q: PriceQuery): [string, string, string] {
 export const SELECT_PRICES = `SELECT ${TIME_TEXT} AS timestamp, price::text AS price
   FROM stock_prices WHERE ${RANGE} ORDER BY timestamp LIMIT $4`;
 
-/** Keyset page for stores without server-side cursors: resumes at a time, skipping rows already sent at it. */
-export const SELECT_PRICES_PAGE = `SELECT ${TIME_TEXT} AS timestamp, price::text AS price
-  FROM stock_prices WHERE ${RANGE} ORDER BY timestamp LIMIT $4 OFFSET $5`;
+/**
+ * Keyset page for stores without server-side cursors: resumes after (time, row position) of the last row
+ * sent, so rows sharing a time are neither repeated nor skipped.
+ */
+export const SELECT_PRICES_PAGE = `SELECT ${TIME_TEXT} AS timestamp, price::text AS price, ctid::text AS pos
+  FROM stock_prices WHERE ${RANGE} AND (timestamp, ctid) > ($2::text::timestamptz, $5::text::tid)
+  ORDER BY timestamp, ctid LIMIT $4`;
 
 export const SELECT_AVERAGE = `SELECT avg(price)::text AS average, count(*)::int AS count FROM stock_prices WHERE ${RANGE}`;
 
