@@ -33,7 +33,8 @@ export interface ParseLimits {
 export const DEFAULT_LIMITS: ParseLimits = { maxBytes: 1024, maxFutureUs: 24 * 3600 * 1e6 };
 
 const SYMBOL = /^[A-Z][A-Z0-9.-]{0,15}$/;
-const DECIMAL = /^\d{1,12}(?:\.\d{1,12})?$/;
+// Up to 20 fraction digits: a float printed in full (Python's repr, JavaScript's String) fits.
+const DECIMAL = /^\d{1,15}(?:\.\d{1,20})?$/;
 const EPOCH_SECONDS = /^(\d{1,11})(?:\.(\d{1,9}))?$/;
 const ISO = /^(\d{4}-\d{2}-\d{2})[T ](\d{2}:\d{2}:\d{2})(?:\.(\d{1,9}))?(Z|[+-]\d{2}(?::?\d{2})?)$/i;
 const TUPLE = /^\(\s*([^,\s]+)\s*,\s*([^,\s)]+)\s*\)$/;
@@ -85,7 +86,7 @@ function checkTime(us: number | undefined, nowUs: number, limits: ParseLimits): 
 }
 
 function checkPrice(text: string): string | undefined {
-  if (!DECIMAL.test(text)) return 'not a plain positive decimal (at most 12 integer and 12 fraction digits)';
+  if (!DECIMAL.test(text)) return 'not a plain positive decimal (at most 15 integer and 20 fraction digits)';
   if (!/[1-9]/.test(text)) return 'must be greater than zero';
   return undefined;
 }

@@ -29,8 +29,10 @@ export function createRedisSource(url: string, channels: readonly string[], log:
       await client.subscribe(...channels);
     },
     async close() {
-      client.removeAllListeners('message');
+      // QUIT is answered after every message Redis already sent us, so the handler stays attached until then:
+      // nothing delivered before shutdown is dropped on the floor.
       await client.quit().catch(() => client.disconnect());
+      client.removeAllListeners('message');
     },
   };
 }
