@@ -7,13 +7,15 @@ say() { printf '\033[1msetup:\033[0m %s\n' "$*"; }
 SUDO=""
 if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
 
-# Debian packages: PostgreSQL server, Redis, nginx, Chromium (end-to-end tests), openssl (TLS certificates).
+# Debian packages: PostgreSQL server, Redis, nginx, Chromium (end-to-end tests), openssl (TLS certificates),
+# wget (the Compose healthchecks are exercised for real).
 missing=()
 compgen -G '/usr/lib/postgresql/*/bin/postgres' >/dev/null || missing+=(postgresql)
 command -v redis-server >/dev/null || missing+=(redis-server)
 [ -x /usr/sbin/nginx ] || missing+=(nginx)
 command -v chromium >/dev/null || missing+=(chromium)
 command -v openssl >/dev/null || missing+=(openssl)
+command -v wget >/dev/null || missing+=(wget)
 if [ ${#missing[@]} -gt 0 ]; then
   say "installing ${missing[*]}"
   $SUDO apt-get update -q

@@ -17,6 +17,8 @@ export interface Config {
   redisUrl?: string;
   centrifugoApiUrl?: string;
   centrifugoApiKey?: string;
+  /** Where browsers reach Centrifugo's WebSocket (through nginx); tells the web client to use Centrifugo. */
+  centrifugoPublicUrl?: string;
   channels: string[];
   flushIntervalMs: number;
   flushMaxRows: number;
@@ -99,6 +101,7 @@ export function loadConfig(env: Env, service: Service): Readonly<Config> {
     redisUrl: url('REDIS_URL', ['redis:', 'rediss:'], 'redis://127.0.0.1:6379'),
     centrifugoApiUrl: url('CENTRIFUGO_API_URL', ['http:', 'https:'], 'http://127.0.0.1:8000/api'),
     centrifugoApiKey: get('CENTRIFUGO_API_KEY'),
+    centrifugoPublicUrl: get('CENTRIFUGO_PUBLIC_URL') ?? (get('CENTRIFUGO_API_URL') ? '/connection/websocket' : undefined),
     channels,
     flushIntervalMs: int('FLUSH_INTERVAL_MS', 5000, 10, 3_600_000),
     flushMaxRows: int('FLUSH_MAX_ROWS', 20_000, 1, 1_000_000),

@@ -5,7 +5,15 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { waitFor } from './servers.js';
 
-export const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+/** The package root, whether this runs from test/ (vitest) or dist/test/ (benchmarks). */
+export const ROOT = ((): string => {
+  let dir = dirname(fileURLToPath(import.meta.url));
+  while (!existsSync(join(dir, 'package.json'))) {
+    if (dirname(dir) === dir) throw new Error('package.json not found above the test harness');
+    dir = dirname(dir);
+  }
+  return dir;
+})();
 export const CLI = join(ROOT, 'dist', 'src', 'cli.js');
 
 export type LogLine = Record<string, unknown> & { msg?: string };
