@@ -26,7 +26,8 @@ export function createPgliteStore(dataDir?: string): TickStore {
     },
     async *prices(q: PriceQuery): AsyncIterable<PricePoint[]> {
       const db = await ready;
-      let [symbol, from, to] = rangeParams(q);
+      const [symbol, start, to] = rangeParams(q);
+      let from = start;
       let pos = '(0,0)';
       let remaining = q.limit ?? Infinity;
       // The first page must include rows at exactly `from`; (from, '(0,0)') sorts before all of them.

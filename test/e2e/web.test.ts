@@ -76,7 +76,7 @@ describe('web client through nginx', () => {
     await page.fill('#start', local(start));
     await page.fill('#end', local(end));
     await page.click('#query');
-    await page.waitForFunction(() => /Average|No data/.test(document.querySelector('#average')?.textContent ?? ''), undefined, { timeout: 15_000 });
+    await expect.poll(() => page.textContent('#average'), { timeout: 15_000 }).toMatch(/Average|No data/);
 
     const [expected] = await sql`SELECT avg(price)::text AS avg, count(*)::int AS n FROM stock_prices
       WHERE stock_name = 'TSLA' AND timestamp BETWEEN ${start.toISOString()}::timestamptz AND ${end.toISOString()}::timestamptz`;
@@ -94,11 +94,10 @@ describe('web client through nginx', () => {
     await page.fill('#start', '2001-01-01T00:00:00');
     await page.fill('#end', '2001-01-01T00:10:00');
     await page.click('#query');
-    await page.waitForFunction(() => document.querySelector('#average')?.textContent === 'No data in this range', undefined, { timeout: 10_000 });
+    await expect.poll(() => page.textContent('#average'), { timeout: 10_000 }).toBe('No data in this range');
     await page.fill('#start', '2001-01-02T00:00:00');
     await page.click('#query');
-    await page.waitForFunction(() => (document.querySelector('#history-error')?.textContent ?? '').length > 0, undefined, { timeout: 10_000 });
-    expect(await page.textContent('#history-error')).toMatch(/start/i);
+    await expect.poll(() => page.textContent('#history-error'), { timeout: 10_000 }).toMatch(/start/i);
   });
 
   it('resumes live updates after the server behind nginx restarts', async () => {
