@@ -31,6 +31,7 @@ export interface Config {
   dataDir: string;
   webDir?: string;
   corsOrigins: string[];
+  trustProxy: boolean;
   generator: GeneratorConfig;
 }
 
@@ -113,6 +114,7 @@ export function loadConfig(env: Env, service: Service): Readonly<Config> {
     port: int('PORT', service === 'all' ? 8080 : 5050, 0, 65535),
     dataDir: get('DATA_DIR') ?? './data',
     webDir: get('WEB_DIR'),
+    trustProxy: oneOf('TRUST_PROXY', 'false', ['true', 'false']) === 'true',
     corsOrigins: (get('CORS_ORIGINS') ?? '').split(',').map((o) => o.trim()).filter(Boolean),
     generator: {
       symbols,

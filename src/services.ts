@@ -60,7 +60,7 @@ export async function startServices(service: Service, config: Config, log: Logge
     const sse = service === 'all' && !config.centrifugoApiUrl ? createSseHub({ log }) : undefined;
     if (service === 'api' || service === 'all') {
       const live = config.centrifugoPublicUrl ? { transport: 'centrifugo' as const, url: config.centrifugoPublicUrl, channels: config.channels } : undefined;
-      const app = buildApp({ store: ticks!, log, corsOrigins: config.corsOrigins, sse, live, webDir: config.webDir ?? (service === 'all' ? 'web/dist' : undefined) });
+      const app = buildApp({ store: ticks!, log, corsOrigins: config.corsOrigins, sse, live, trustProxy: config.trustProxy, webDir: config.webDir ?? (service === 'all' ? 'web/dist' : undefined) });
       await app.listen({ host: config.host, port: config.port });
       closers.push(() => app.close());
     }

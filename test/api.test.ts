@@ -185,6 +185,19 @@ describe('other routes', () => {
     expectProblem(await missing.inject('/'), 404, 'not_found');
     expect(lines.join('')).toContain('web client directory not found');
   });
+
+  it('logs the client behind nginx only when told to trust the proxy', async () => {
+    const remote = async (trustProxy: boolean): Promise<string | undefined> => {
+      const lines: string[] = [];
+      const a = build({ trustProxy, log: pino({ level: 'info' }, { write: (l: string) => lines.push(l) }) });
+      await a.inject({ url: '/api/health', headers: { 'x-forwarded-for': '203.0.113.9' }, remoteAddress: '10.0.0.2' });
+      await a.close();
+      const entry = lines.map((l) => JSON.parse(l) as { req?: { remoteAddress?: string } }).find((l) => l.req?.remoteAddress);
+      return entry?.req?.remoteAddress;
+    };
+    expect(await remote(true)).toBe('203.0.113.9');
+    expect(await remote(false)).toBe('10.0.0.2');
+  });
 });
 
 describe('problems', () => {

@@ -28,12 +28,15 @@ export interface ApiDeps {
   webDir?: string;
   /** Where clients subscribe when Centrifugo carries live ticks. */
   live?: { transport: 'centrifugo'; url: string; channels: string[] };
+  /** Behind nginx: take the client address from X-Forwarded-For so request logs name the real client. */
+  trustProxy?: boolean;
 }
 
 export function buildApp(deps: ApiDeps): FastifyInstance {
   const app = Fastify({
     // Widened to Fastify's logger type so the instance is the plain FastifyInstance callers expect.
     loggerInstance: deps.log as FastifyBaseLogger,
+    trustProxy: deps.trustProxy ?? false,
     // Unknown query parameters must be reported, not silently stripped (Fastify's default).
     ajv: { customOptions: { removeAdditional: false } },
     schemaErrorFormatter: formatSchemaError,
