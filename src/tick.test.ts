@@ -81,3 +81,11 @@ describe('encodeTick', () => {
     expect(ok(encodeTick(tick, 'plain'), 'NASDAQ')).toEqual({ ...tick, timeUs: NOW });
   });
 });
+
+describe('JSON prices', () => {
+  it('keep the digits as written, trailing zeros included', () => {
+    expect(ok('{"symbol":"TSLA","price":190.20}').price).toBe('190.20');
+    expect(ok('{"symbol":"TSLA", "price" : 7.000 , "volume":1}').price).toBe('7.000');
+    expect(ok('{"symbol":"TSLA","price":1e2}').price).toBe('100');
+  });
+});

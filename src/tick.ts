@@ -38,6 +38,7 @@ const DECIMAL = /^\d{1,15}(?:\.\d{1,20})?$/;
 const EPOCH_SECONDS = /^(\d{1,11})(?:\.(\d{1,9}))?$/;
 const ISO = /^(\d{4}-\d{2}-\d{2})[T ](\d{2}:\d{2}:\d{2})(?:\.(\d{1,9}))?(Z|[+-]\d{2}(?::?\d{2})?)$/i;
 const TUPLE = /^\(\s*([^,\s]+)\s*,\s*([^,\s)]+)\s*\)$/;
+const PRICE_TOKEN = /"price"\s*:\s*(\d+(?:\.\d+)?)(?=\s*[,}])/;
 const MIN_TIME_US = Date.UTC(1990, 0, 1) * 1000;
 
 export const isSymbol = (s: string): boolean => SYMBOL.test(s);
@@ -93,6 +94,15 @@ function checkPrice(text: string): string | undefined {
 
 const reject = (reason: RejectReason, detail: string): ParseResult => ({ ok: false, reason, detail });
 
+/**
+ * The digits of a JSON number as written ("190.20", not JSON.parse's 190.2): NUMERIC keeps the scale it is
+ * given. Falls back to the parsed value when the text is not found as a plain top-level-looking member.
+ */
+function rawPrice(payload: string, parsed: number): string {
+  const m = PRICE_TOKEN.exec(payload);
+  return m && Number(m[1]) === parsed ? m[1]! : String(parsed);
+}
+
 function parseJson(exchange: string, payload: string, nowUs: number, limits: ParseLimits): ParseResult {
   let obj: unknown;
   try {
@@ -104,7 +114,7 @@ function parseJson(exchange: string, payload: string, nowUs: number, limits: Par
   const o = obj as Record<string, unknown>;
   if (typeof o.symbol !== 'string' || !SYMBOL.test(o.symbol)) return reject('bad_symbol', 'symbol must be 1-16 of A-Z 0-9 . - starting with a letter');
   let price: string;
-  if (typeof o.price === 'number' && Number.isFinite(o.price)) price = String(o.price);
+  if (typeof o.price === 'number' && Number.isFinite(o.price)) price = rawPrice(payload, o.price);
   else if (typeof o.price === 'string') price = o.price;
   else return reject('bad_price', 'price must be a number or a decimal string');
   const priceErr = checkPrice(price);
