@@ -55,6 +55,47 @@ export interface Server {
   destroy(): Promise<void>;
 }
 
+interface ServerSpec {
+  name: string;
+  url: string;
+  port: number;
+  dir: string;
+  launch(): ChildProcess;
+  /** True once the server answers; may throw to stop waiting. */
+  ready(): boolean;
+  stopSignal: NodeJS.Signals;
+}
+
+/** A server process that can be stopped and started again on the same port with the same data. */
+async function managed(spec: ServerSpec): Promise<Server> {
+  let child: ChildProcess | undefined;
+  const server: Server = {
+    url: spec.url,
+    port: spec.port,
+    dir: spec.dir,
+    async start() {
+      const proc = (child = spec.launch());
+      await waitFor(`${spec.name} on port ${spec.port}`, () => {
+        if (proc.exitCode !== null) throw new Error(`${spec.name} exited with ${proc.exitCode}`);
+        return spec.ready() || undefined;
+      });
+    },
+    async stop() {
+      if (!child) return;
+      const proc = child;
+      child = undefined;
+      proc.kill(spec.stopSignal);
+      await exited(proc);
+    },
+    async destroy() {
+      await server.stop();
+      rmSync(spec.dir, { recursive: true, force: true });
+    },
+  };
+  await server.start();
+  return server;
+}
+
 function pgBinDir(): string {
   const root = '/usr/lib/postgresql';
   const versions = existsSync(root) ? readdirSync(root).sort((a, b) => Number(b) - Number(a)) : [];
@@ -80,69 +121,39 @@ export async function startPostgres(opts: { settings?: Record<string, string> } 
   if (init.status !== 0) throw new Error(`initdb failed: ${init.stderr}`);
   const port = await freePort();
   const settings = { listen_addresses: '127.0.0.1', unix_socket_directories: dir, fsync: 'off', full_page_writes: 'off', ...opts.settings };
-  let child: ChildProcess | undefined;
   let log = '';
-  const url = `postgres://postgres@127.0.0.1:${port}/postgres`;
-
-  const server: Server = {
-    url,
+  return managed({
+    name: 'PostgreSQL',
+    url: `postgres://postgres@127.0.0.1:${port}/postgres`,
     port,
     dir,
-    async start() {
+    stopSignal: 'SIGINT', // fast shutdown: open transactions abort, as when a server goes away
+    launch() {
       const args = ['-D', data, '-p', String(port), ...Object.entries(settings).flatMap(([k, v]) => ['-c', `${k}=${v}`])];
-      child = spawn(join(bin, 'postgres'), args, { stdio: ['ignore', 'ignore', 'pipe'], ...user });
+      const child = spawn(join(bin, 'postgres'), args, { stdio: ['ignore', 'ignore', 'pipe'], ...user });
       child.stderr!.on('data', (d: Buffer) => (log = (log + d.toString()).slice(-4000)));
-      const proc = child;
-      await waitFor(`PostgreSQL on port ${port}`, () => {
-        if (proc.exitCode !== null) throw new Error(`postgres exited: ${log}`);
-        return spawnSync(join(bin, 'pg_isready'), ['-h', '127.0.0.1', '-p', String(port)]).status === 0 || undefined;
+      child.once('exit', (code) => {
+        if (code) log += `\n(exited with ${code})`;
       });
+      return child;
     },
-    async stop() {
-      if (!child) return;
-      const proc = child;
-      child = undefined;
-      proc.kill('SIGINT');
-      await exited(proc);
-    },
-    async destroy() {
-      await server.stop();
-      rmSync(dir, { recursive: true, force: true });
-    },
-  };
-  await server.start();
-  return server;
+    ready: () => spawnSync(join(bin, 'pg_isready'), ['-h', '127.0.0.1', '-p', String(port)]).status === 0,
+  }).catch((err: Error) => {
+    throw new Error(`${err.message}\n${log}`);
+  });
 }
 
 export async function startRedis(): Promise<Server> {
   const bin = requireCommand('/usr/bin/redis-server', 'install the Debian package redis-server');
   const dir = mkdtempSync(join(tmpdir(), 'tickwatch-redis-'));
   const port = await freePort();
-  let child: ChildProcess | undefined;
-  const server: Server = {
+  return managed({
+    name: 'Redis',
     url: `redis://127.0.0.1:${port}`,
     port,
     dir,
-    async start() {
-      child = spawn(bin, ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir], { stdio: 'ignore' });
-      const proc = child;
-      await waitFor(`Redis on port ${port}`, () => {
-        if (proc.exitCode !== null) throw new Error('redis-server exited');
-        return spawnSync('redis-cli', ['-p', String(port), 'ping'], { encoding: 'utf8' }).stdout.trim() === 'PONG' || undefined;
-      });
-    },
-    async stop() {
-      if (!child) return;
-      const proc = child;
-      child = undefined;
-      proc.kill('SIGTERM');
-      await exited(proc);
-    },
-    async destroy() {
-      await server.stop();
-      rmSync(dir, { recursive: true, force: true });
-    },
-  };
-  await server.start();
-  return server;
+    stopSignal: 'SIGTERM',
+    launch: () => spawn(bin, ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir], { stdio: 'ignore' }),
+    ready: () => spawnSync('redis-cli', ['-p', String(port), 'ping'], { encoding: 'utf8' }).stdout.trim() === 'PONG',
+  });
 }
