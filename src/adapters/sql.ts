@@ -47,8 +47,10 @@ export function rangeParams(q: PriceQuery): [string, string, string] {
   ];
 }
 
+// ORDER BY names the table's column: a bare `timestamp` would mean the text alias above, and sorting text
+// instead of reading the (stock_name, timestamp) index in order costs a full sort of the range.
 export const SELECT_PRICES = `SELECT ${TIME_TEXT} AS timestamp, price::text AS price
-  FROM stock_prices WHERE ${RANGE} ORDER BY timestamp LIMIT $4`;
+  FROM stock_prices WHERE ${RANGE} ORDER BY stock_prices.timestamp LIMIT $4`;
 
 /**
  * Keyset page for stores without server-side cursors: resumes after (time, row position) of the last row
@@ -56,7 +58,7 @@ export const SELECT_PRICES = `SELECT ${TIME_TEXT} AS timestamp, price::text AS p
  */
 export const SELECT_PRICES_PAGE = `SELECT ${TIME_TEXT} AS timestamp, price::text AS price, ctid::text AS pos
   FROM stock_prices WHERE ${RANGE} AND (timestamp, ctid) > ($2::text::timestamptz, $5::text::tid)
-  ORDER BY timestamp, ctid LIMIT $4`;
+  ORDER BY stock_prices.timestamp, ctid LIMIT $4`;
 
 export const SELECT_AVERAGE = `SELECT avg(price)::text AS average, count(*)::int AS count FROM stock_prices WHERE ${RANGE}`;
 
