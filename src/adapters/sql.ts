@@ -60,7 +60,29 @@ export const SELECT_PRICES_PAGE = `SELECT ${TIME_TEXT} AS timestamp, price::text
   FROM stock_prices WHERE ${RANGE} AND (timestamp, ctid) > ($2::text::timestamptz, $5::text::tid)
   ORDER BY stock_prices.timestamp, ctid LIMIT $4`;
 
-export const SELECT_AVERAGE = `SELECT avg(price)::text AS average, count(*)::int AS count FROM stock_prices WHERE ${RANGE}`;
+/**
+ * avg(price) over the range, to the same digits, from the per-minute sums (migration 003) for the whole
+ * minutes inside it plus the raw rows of the partial minutes at either end. A range within one minute reads
+ * raw rows only. numeric sum / numeric count is exactly what avg() computes.
+ */
+export const SELECT_AVERAGE = `WITH b AS (SELECT $2::text::timestamptz AS lo, $3::text::timestamptz AS hi),
+  m AS (
+    SELECT lo, hi,
+      CASE WHEN date_trunc('minute', lo) = lo THEN lo ELSE date_trunc('minute', lo) + interval '1 minute' END AS m0,
+      date_trunc('minute', hi + interval '1 microsecond') AS m1
+    FROM b
+  ),
+  parts AS (
+    SELECT r.sum AS s, r.n FROM stock_prices_minute r, m
+      WHERE m.m0 < m.m1 AND r.stock_name = $1 AND r.minute >= m.m0 AND r.minute < m.m1
+    UNION ALL
+    SELECT p.price, 1 FROM stock_prices p, m WHERE m.m0 < m.m1 AND p.stock_name = $1 AND p.timestamp >= m.lo AND p.timestamp < m.m0
+    UNION ALL
+    SELECT p.price, 1 FROM stock_prices p, m WHERE m.m0 < m.m1 AND p.stock_name = $1 AND p.timestamp >= m.m1 AND p.timestamp <= m.hi
+    UNION ALL
+    SELECT p.price, 1 FROM stock_prices p, m WHERE m.m0 >= m.m1 AND p.stock_name = $1 AND p.timestamp >= m.lo AND p.timestamp <= m.hi
+  )
+  SELECT (sum(s) / NULLIF(sum(n), 0))::text AS average, coalesce(sum(n), 0)::int AS count FROM parts`;
 
 /** Distinct symbols by skipping through the (stock_name, timestamp) index instead of scanning every row. */
 export const SELECT_SYMBOLS = `WITH RECURSIVE s AS (

@@ -56,7 +56,12 @@ export function createGenerator({ sink, config, log, random = Math.random }: Gen
           log.warn({ err: (err as Error).message }, 'publish failed; retrying');
           await new Promise((r) => setTimeout(r, 500));
         }
-        if (due - sent > 0) continue;
+        // Behind schedule: catch up, but let I/O and timers run between batches; with the in-process bus a
+        // publish is only a microtask away, and looping straight back would starve the rest of the process.
+        if (due - sent > 0) {
+          await new Promise((r) => setImmediate(r));
+          continue;
+        }
       }
       await new Promise<void>((r) => {
         wake = r;

@@ -1,4 +1,5 @@
 // One contract for every TickStore: the embedded PGlite must answer exactly as PostgreSQL does.
+import postgres from 'postgres';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createPgliteStore } from '../../src/adapters/pglite.js';
 import { createPostgresStore } from '../../src/adapters/postgres.js';
@@ -35,7 +36,6 @@ describe.each(adapters)('TickStore contract: %s', (name, make) => {
     if (name.startsWith('postgres')) {
       const admin = createPostgresStore(pg.url);
       // Each adapter gets its own database so the cases cannot see each other's rows.
-      const { default: postgres } = await import('postgres');
       const sql = postgres(pg.url, { onnotice: () => {} });
       await sql.unsafe(`CREATE DATABASE ${name.includes('COPY') ? 'copy' : 'unnest'}`);
       await sql.end();
@@ -80,6 +80,30 @@ describe.each(adapters)('TickStore contract: %s', (name, make) => {
     expect(await store.average({ symbol: 'NOPE' })).toEqual({ average: null, count: 0 });
   });
 
+  it('averages ranges across many minutes exactly as avg() over the raw rows, edges included', async () => {
+    const ticks = Array.from({ length: 100 }, (_, k) => tick('NFLX', `${100 + ((k * 37) % 100) / 100}`, k * 7_300_000 + (k % 3)));
+    await store.insert(ticks.slice(0, 60));
+    await store.insert(ticks.slice(60)); // the per-minute sums must add up across batches too
+    const ranges: Omit<PriceQuery, 'symbol'>[] = [
+      {},
+      { fromUs: T0 + 10_500_000, toUs: T0 + 9 * 60_000_000 + 3 },
+      { fromUs: T0 + 60_000_000, toUs: T0 + 120_000_000 },
+      { fromUs: T0 + 61_000_000, toUs: T0 + 62_000_000 },
+      { fromUs: T0 + 30_000_000, toUs: T0 + 30_000_001 },
+    ];
+    const oracle = postgres(pg.url, { onnotice: () => {} });
+    try {
+      for (const r of ranges) {
+        const inRange = ticks.filter((t) => t.timeUs >= (r.fromUs ?? -Infinity) && t.timeUs <= (r.toUs ?? Infinity)).map((t) => t.price);
+        // PostgreSQL's own avg() over exactly those prices is the reference.
+        const [want] = await oracle`SELECT avg(p)::text AS average, count(*)::int AS count FROM unnest(${inRange}::text[]::numeric[]) p`;
+        expect(await store.average({ symbol: 'NFLX', ...r }), JSON.stringify(r)).toEqual({ average: want!.average ?? null, count: want!.count });
+      }
+    } finally {
+      await oracle.end();
+    }
+  });
+
   it('streams a long range with many equal times in chunks without losing or repeating rows', async () => {
     const many: Tick[] = [];
     for (let i = 0; i < 12_000; i++) many.push(tick('DIS', `${100 + (i % 1000) / 100}`, Math.floor(i / 3000) * 1000));
@@ -97,6 +121,7 @@ describe.each(adapters)('TickStore contract: %s', (name, make) => {
       { symbol: 'AAPL', exchange: 'NASDAQ' },
       { symbol: 'DIS', exchange: 'NYSE' },
       { symbol: 'MSFT', exchange: 'NASDAQ' },
+      { symbol: 'NFLX', exchange: 'NYSE' },
       { symbol: 'TSLA', exchange: 'NYSE' },
     ]);
   });
