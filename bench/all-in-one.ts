@@ -1,67 +1,24 @@
 // All-in-one benchmark (`tickwatch all`, PGlite): time from the command to the first live tick in a browser, and ingest rate into PGlite.
 // Usage: node dist/bench/all-in-one.js [startup|ingest|both=both] [rates=2000,10000,30000] [seconds=15] [repeats=3]
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Browser } from 'playwright-core';
 import { launchBrowser } from '../test/harness/browser.js';
 import { freePort, waitFor } from '../test/harness/servers.js';
 import { startService, type LogLine, type ServiceProcess } from '../test/harness/service.js';
+import { cpuSeconds, median, memory, pct, resultLog, round } from './measure.js';
 
 const what = process.argv[2] ?? 'both';
 const rates = (process.argv[3] ?? '2000,10000,30000').split(',').map(Number);
 const seconds = Number(process.argv[4] ?? 15);
 const repeats = Number(process.argv[5] ?? 3);
 
-const round = (x: number, digits = 1): number => +x.toFixed(digits);
-
-/** Numbers taken while the test suite runs on the same two cores are distorted: every result line says if it was seen meanwhile. */
-let vitestSeen = false;
-let vitestEverSeen = false;
-const probeVitest = (): void => {
-  if (spawnSync('pgrep', ['-f', 'vitest']).status === 0) vitestSeen = vitestEverSeen = true;
-};
-const log = (result: Record<string, unknown>): void => {
-  console.log(JSON.stringify(vitestSeen ? { ...result, vitestRunning: true } : result));
-  vitestSeen = false;
-};
+const { start: watchVitest, log, stop: stopWatchingVitest } = resultLog();
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
-
-const pct = (xs: number[], p: number): number => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))] ?? NaN;
-};
-const median = (xs: number[]): number => {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = Math.floor(s.length / 2);
-  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
-};
-
-function peakRssMb(pid: number): number | undefined {
-  try {
-    return Math.round(Number(/VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))![1]) / 1024);
-  } catch {
-    return undefined; // already exited
-  }
-}
-
-function rssMb(pid: number): number | undefined {
-  try {
-    return Math.round(Number(/VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))![1]) / 1024);
-  } catch {
-    return undefined;
-  }
-}
-
-function cpuSeconds(pid: number): number | undefined {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-    return (Number(stat[11]) + Number(stat[12])) / 100;
-  } catch {
-    return undefined;
-  }
-}
+const rssMb = (pid: number): number | undefined => memory(pid)?.rssMb;
+const peakRssMb = (pid: number): number | undefined => memory(pid)?.peakRssMb;
 
 function duMb(dir: string): number {
   return Math.round(Number(spawnSync('du', ['-sk', dir], { encoding: 'utf8' }).stdout.split('\t')[0]) / 1024);
@@ -279,16 +236,14 @@ async function ingestBench(): Promise<void> {
 }
 
 async function main(): Promise<void> {
-  probeVitest();
-  const vitest = setInterval(probeVitest, 2000).unref();
+  watchVitest();
   const git = (...args: string[]): string => spawnSync('git', args, { encoding: 'utf8' }).stdout.trim();
   log({ commit: git('rev-parse', '--short', 'HEAD'), uncommittedSrc: git('status', '--porcelain', 'src', 'deploy').split('\n').filter(Boolean), node: process.version });
   try {
     if (what === 'startup' || what === 'both') await startupBench();
     if (what === 'ingest' || what === 'both') await ingestBench();
   } finally {
-    clearInterval(vitest);
-    log({ vitestRunningDuringBench: vitestEverSeen });
+    stopWatchingVitest();
   }
 }
 

@@ -1,13 +1,13 @@
 // API benchmark: ≥ 10M stored prices in a durable PostgreSQL, then /api/average and /api/prices under load, full-range streams, API memory.
 // Usage: node dist/bench/api.js [rows=10000000] [seconds=15] [connections=10]
 import { spawnSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
 import { get } from 'node:http';
 import { createRequire } from 'node:module';
 import postgres from 'postgres';
 import { rangeParams, SELECT_AVERAGE, SELECT_PRICES } from '../src/adapters/sql.js';
 import { freePort, startPostgres, waitFor } from '../test/harness/servers.js';
 import { startService } from '../test/harness/service.js';
+import { cpuSeconds, memory, resultLog, round } from './measure.js';
 
 const [rows = 10_000_000, seconds = 15, connections = 10] = process.argv.slice(2, 5).map(Number);
 
@@ -52,29 +52,10 @@ const HOUR_MS = 3_600_000;
 const CHUNK_PER_SYMBOL = 350_000;
 
 const iso = (ms: number): string => new Date(ms).toISOString();
-const round = (x: number, digits = 1): number => +x.toFixed(digits);
-
-/** Numbers taken while the test suite runs on the same two cores are distorted: every result line says if it was seen meanwhile. */
-let vitestSeen = false;
-let vitestEverSeen = false;
-const probeVitest = (): void => {
-  if (spawnSync('pgrep', ['-f', 'vitest']).status === 0) vitestSeen = vitestEverSeen = true;
-};
-const log = (result: Record<string, unknown>): void => {
-  console.log(JSON.stringify(vitestSeen ? { ...result, vitestRunning: true } : result));
-  vitestSeen = false;
-};
-
-function memory(pid: number): { rssMb: number; peakRssMb: number } {
-  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-  const kb = (field: string): number => Number(new RegExp(`${field}:\\s+(\\d+) kB`).exec(status)![1]);
-  return { rssMb: Math.round(kb('VmRSS') / 1024), peakRssMb: Math.round(kb('VmHWM') / 1024) };
-}
-
-function cpuSeconds(pid: number): number {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-  return (Number(stat[11]) + Number(stat[12])) / 100;
-}
+const { start: watchVitest, log, stop: stopWatchingVitest } = resultLog();
+/** The API process is alive throughout; a missing /proc entry is a bug worth failing on. */
+const mem = (pid: number): { rssMb: number; peakRssMb: number } => memory(pid)!;
+const apiCpu = (pid: number): number => cpuSeconds(pid)!;
 
 /**
  * Each chunk covers one time slice of every symbol, inserted in time order so the heap interleaves symbols as
@@ -159,8 +140,7 @@ async function explain(sql: postgres.Sql, name: string, query: string, params: u
 }
 
 async function main(): Promise<void> {
-  probeVitest();
-  const vitest = setInterval(probeVitest, 2000).unref();
+  watchVitest();
   const git = (...args: string[]): string => spawnSync('git', args, { encoding: 'utf8' }).stdout.trim();
   log({ commit: git('rev-parse', '--short', 'HEAD'), uncommittedSrc: git('status', '--porcelain', 'src', 'deploy').split('\n').filter(Boolean), node: process.version });
   const pg = await startPostgres({ settings: { fsync: 'on', shared_buffers: '1GB', work_mem: '16MB', max_wal_size: '4GB' } });
@@ -195,31 +175,31 @@ async function main(): Promise<void> {
     const hour = (await (await fetch(base + hourPaths[0])).json()) as unknown[];
     log({ check: 'one day', path: dayPaths[0], count: day.count, average_price: day.average_price });
     log({ check: 'one hour', path: hourPaths[0], rows: hour.length });
-    log({ memory: 'idle', ...memory(pid) });
+    log({ memory: 'idle', ...mem(pid) });
 
     for (const conns of [1, connections!]) log(await cannon('average one day', base, dayPaths, conns, seconds!));
-    log({ memory: 'after average', ...memory(pid) });
+    log({ memory: 'after average', ...mem(pid) });
     for (const conns of [1, connections!]) log(await cannon('prices one hour', base, hourPaths, conns, seconds!));
-    const afterHour = memory(pid);
+    const afterHour = mem(pid);
     log({ memory: 'after prices one hour', ...afterHour });
 
     for (let run = 1; run <= 3; run++) {
-      const cpu0 = cpuSeconds(pid);
+      const cpu0 = apiCpu(pid);
       const r = await stream(`${base}/api/prices/TSLA`);
-      const apiCpuSeconds = cpuSeconds(pid) - cpu0;
+      const apiCpuSeconds = apiCpu(pid) - cpu0;
       log({
         bench: 'prices full range', run, status: r.status, rows: r.rows, mb: round(r.bytes / 1e6),
         firstByteMs: round(r.firstByteMs), seconds: round(r.totalMs / 1000, 2), rowsPerSecond: Math.round(r.rows / (r.totalMs / 1000)),
-        apiCpuSeconds: round(apiCpuSeconds, 2), clientCpuSeconds: round(r.clientCpuMs / 1000, 2), ...memory(pid),
+        apiCpuSeconds: round(apiCpuSeconds, 2), clientCpuSeconds: round(r.clientCpuMs / 1000, 2), ...mem(pid),
       });
     }
     {
       const t0 = performance.now();
       const all = await Promise.all([1, 2, 3].map(() => stream(`${base}/api/prices/TSLA`)));
       const total = all.reduce((a, r) => a + r.rows, 0);
-      log({ bench: 'prices full range, 3 at once', rows: total, seconds: round((performance.now() - t0) / 1000, 2), rowsPerSecond: Math.round(total / ((performance.now() - t0) / 1000)), ...memory(pid) });
+      log({ bench: 'prices full range, 3 at once', rows: total, seconds: round((performance.now() - t0) / 1000, 2), rowsPerSecond: Math.round(total / ((performance.now() - t0) / 1000)), ...mem(pid) });
     }
-    log({ memory: 'after full-range streams', ...memory(pid), peakRssMbAfterOneHour: afterHour.peakRssMb });
+    log({ memory: 'after full-range streams', ...mem(pid), peakRssMbAfterOneHour: afterHour.peakRssMb });
 
     // With the API's session settings (the load raised work_mem), so a sort spills as it does for the API.
     await sql`RESET work_mem`;
@@ -227,9 +207,8 @@ async function main(): Promise<void> {
     await explain(sql, 'average one day', SELECT_AVERAGE, rangeParams({ symbol: 'TSLA', fromUs: dayStart * 1000, toUs: (dayStart + DAY_MS) * 1000 - 1 }));
     await explain(sql, 'prices one hour', SELECT_PRICES, [...rangeParams({ symbol: 'TSLA', fromUs: dayStart * 1000, toUs: (dayStart + HOUR_MS) * 1000 - 1 }), null]);
     await explain(sql, 'prices full range', SELECT_PRICES, [...rangeParams({ symbol: 'TSLA' }), null]);
-    log({ vitestRunningDuringBench: vitestEverSeen });
   } finally {
-    clearInterval(vitest);
+    stopWatchingVitest();
     await api.stop('SIGTERM');
     await sql.end();
     await pg.destroy();

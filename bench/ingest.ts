@@ -1,26 +1,14 @@
 // Ingest benchmark: generator → Redis → subscriber → PostgreSQL at a fixed rate; reports throughput, loss, latency, CPU, RSS.
 // Usage: node dist/bench/ingest.js [rate=100000] [seconds=20] [insert=copy|unnest] [flushMaxRows=20000]
-import { readFileSync } from 'node:fs';
 import postgres from 'postgres';
 import { startPostgres, startRedis, waitFor } from '../test/harness/servers.js';
 import { startService, type LogLine } from '../test/harness/service.js';
+import { cpuSeconds, memory, pct } from './measure.js';
 
 const [rate = 100_000, seconds = 20] = process.argv.slice(2, 4).map(Number);
 const insert = process.argv[4] ?? 'copy';
 const flushMaxRows = process.argv[5] ?? '20000';
 const total = rate! * seconds!;
-
-function procStats(pid: number): { cpuSeconds: number; peakRssMb: number } {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-  const ticks = Number(stat[11]) + Number(stat[12]);
-  const hwm = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))![1]!;
-  return { cpuSeconds: ticks / 100, peakRssMb: Number(hwm) / 1024 };
-}
-
-const pct = (xs: number[], p: number): number => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))] ?? NaN;
-};
 
 async function main(): Promise<void> {
   // Durable settings as in production; the harness default (fsync off) would flatter the numbers.
@@ -52,7 +40,7 @@ async function main(): Promise<void> {
       last = n;
       return settled || n >= total ? true : undefined;
     }, 600_000, 1500);
-    const usage = procStats(sub.child.pid!);
+    const usage = { cpuSeconds: cpuSeconds(sub.child.pid!)!, peakRssMb: memory(sub.child.pid!)!.peakRssMb };
     await sub.stop('SIGTERM');
     const stored = Number((await sql`SELECT count(*) AS n FROM stock_prices`)[0]!.n);
 
