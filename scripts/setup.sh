@@ -19,7 +19,8 @@ command -v wget >/dev/null || missing+=(wget)
 if [ ${#missing[@]} -gt 0 ]; then
   say "installing ${missing[*]}"
   $SUDO apt-get update -q
-  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -q --no-install-recommends "${missing[@]}"
+  # With recommends: Chromium needs the fonts they bring to render pages as people see them.
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -q "${missing[@]}"
 else
   say "system packages present"
 fi
