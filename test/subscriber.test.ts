@@ -85,6 +85,12 @@ describe('subscriber', () => {
     expect(sub.lines.some((l) => l.metric === 'rows_written' && l.unit === 'rows' && (l.value as number) >= 1)).toBe(true);
   });
 
+  it('keeps the Centrifugo API key and database URL out of its logs', () => {
+    const text = sub.lines.map((l) => JSON.stringify(l)).join('\n');
+    expect(text).not.toContain(API_KEY);
+    expect(text).not.toContain(pg.url);
+  });
+
   it('counts and samples malformed messages, keeps running, and stores the good ticks around them', async () => {
     const bad = ['', 'garbage', 'tsla:1', 'TSLA:-5', 'TSLA:(1, never)', '{"symbol":"TSLA"', 'X'.repeat(5000)];
     await pub.publish('NYSE', 'NFLX:600.01');

@@ -99,7 +99,9 @@ export function createSubscriber(deps: SubscriberDeps): Subscriber {
   return {
     async start() {
       await source.start(onMessage);
-      log.info({ ...options }, 'subscriber started');
+      // Named fields only: callers may pass the whole config, whose URLs and API key must not reach the logs.
+      const { flushIntervalMs, flushMaxRows, maxBufferedRows, shutdownTimeoutMs } = options;
+      log.info({ flushIntervalMs, flushMaxRows, maxBufferedRows, shutdownTimeoutMs }, 'subscriber started');
     },
     stop() {
       stopping ??= (async () => {
